@@ -1,0 +1,5 @@
+import sys
+
+from dms_testenv.cli import main
+
+sys.exit(main())
