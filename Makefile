@@ -29,6 +29,18 @@ system-deps: ## Install PostgreSQL and MariaDB from Debian's packages when missi
 kube-binaries: venv ## Build (first run) or find kube-apiserver, etcd, kubectl and helm
 	$(BIN)/dms-testenv build
 
+.PHONY: sandbox
+sandbox: venv system-deps kube-binaries ## Start the local sandbox (control plane, databases, DMS simulator, operator, examples)
+	$(BIN)/python -m dms_testenv.sandbox up
+
+.PHONY: sandbox-down
+sandbox-down: venv ## Stop everything the sandbox started
+	$(BIN)/python -m dms_testenv.sandbox down
+
+.PHONY: clean-sandbox
+clean-sandbox: sandbox-down ## Stop the sandbox and delete .sandbox/
+	rm -rf .sandbox
+
 .PHONY: lint
 lint: venv ## Run ruff and mypy
 	$(BIN)/ruff check operator tests

@@ -132,6 +132,7 @@ class ControlPlane:
     binaries: Binaries | None = None
     components: list[Component] = field(default_factory=list)
     server: str = ""
+    log_dir: Path | None = None  # defaults to <workdir>/logs
 
     @property
     def kubeconfig(self) -> Path:
@@ -139,7 +140,7 @@ class ControlPlane:
 
     @property
     def logs(self) -> Path:
-        return self.workdir / "logs"
+        return self.log_dir or self.workdir / "logs"
 
     def start(self) -> ControlPlane:
         if self.binaries is None:
@@ -147,7 +148,7 @@ class ControlPlane:
                 "no binaries given; call dms_testenv.binaries.ensure_binaries()"
             )
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.logs.mkdir(exist_ok=True)
+        self.logs.mkdir(parents=True, exist_ok=True)
         pki = create_pki(self.workdir / "pki")
         etcd_port, peer_port, api_port = free_port(), free_port(), free_port()
         self.server = f"https://127.0.0.1:{api_port}"

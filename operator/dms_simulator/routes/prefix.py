@@ -1,0 +1,3 @@
+"""The path prefix of every DMS API route."""
+
+PREFIX = "/provider"
