@@ -60,14 +60,8 @@ def _simulator_env(**extra: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
-    with PostgresServer(tmp_path_factory.mktemp("client-postgres")) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
 def tls_simulator(
-    tmp_path_factory: pytest.TempPathFactory, postgres: PostgresServer
+    tmp_path_factory: pytest.TempPathFactory, postgres_server: PostgresServer
 ) -> Iterator[tuple[SimulatorProcess, str]]:
     """An HTTPS simulator backed by PostgreSQL, and its CA certificate (PEM)."""
     workdir = tmp_path_factory.mktemp("client-simulator")
@@ -75,7 +69,7 @@ def tls_simulator(
     process = SimulatorProcess(
         workdir,
         ["--tls", f"--tls-ca-file={ca_file}", "--enable-control-api", "--log-level", "WARNING"],
-        env=_simulator_env(DMS_SIM_POSTGRES_ADMIN_URL=postgres.admin_url),
+        env=_simulator_env(DMS_SIM_POSTGRES_ADMIN_URL=postgres_server.admin_url),
     )
     with process:
         yield process, Path(ca_file).read_text()

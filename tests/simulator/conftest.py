@@ -1,5 +1,6 @@
-"""Fixtures for the simulator tests: real PostgreSQL and MariaDB servers, a
-simulator process that uses them, a simulator with timed tasks, and clients."""
+"""Fixtures for the simulator tests: a simulator with timed tasks, and factories for
+extra simulators and clients. The shared servers and the default simulator are in
+tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -9,66 +10,8 @@ from typing import Any
 
 import pytest
 
-from dms_testenv.databases import MariaDbServer, PostgresServer
 from dms_testenv.simulator import SimulatorClient, SimulatorProcess
-
-PROVIDER_EMAIL = "provider@sim.example"
-PROVIDER_PASSWORD = "Provider1!"
-
-
-class Dms(SimulatorClient):
-    """The client with the test simulators' provider login."""
-
-    def __init__(self, base_url: str, verify: Any = True) -> None:
-        super().__init__(base_url, PROVIDER_EMAIL, PROVIDER_PASSWORD, verify=verify)
-
-
-def simulator_args(*extra: str) -> list[str]:
-    return ["--enable-control-api", "--log-level", "WARNING", *extra]
-
-
-def simulator_env(**extra: str) -> dict[str, str]:
-    return {
-        "DMS_SIM_PROVIDER_EMAIL": PROVIDER_EMAIL,
-        "DMS_SIM_PROVIDER_PASSWORD": PROVIDER_PASSWORD,
-        **extra,
-    }
-
-
-@pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
-    with PostgresServer(tmp_path_factory.mktemp("postgres")) as server:
-        yield server
-
-
-@pytest.fixture(scope="session")
-def mariadb_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MariaDbServer]:
-    with MariaDbServer(tmp_path_factory.mktemp("mariadb")) as server:
-        yield server
-
-
-@pytest.fixture(scope="session")
-def simulator(
-    tmp_path_factory: pytest.TempPathFactory,
-    postgres_server: PostgresServer,
-    mariadb_server: MariaDbServer,
-) -> Iterator[SimulatorProcess]:
-    """A simulator whose tasks end at once, backed by the real servers."""
-    env = simulator_env(
-        DMS_SIM_POSTGRES_ADMIN_URL=postgres_server.admin_url,
-        DMS_SIM_MYSQL_ADMIN_URL=mariadb_server.admin_url,
-    )
-    with SimulatorProcess(
-        tmp_path_factory.mktemp("simulator"), simulator_args(), env=env
-    ) as process:
-        yield process
-
-
-@pytest.fixture(scope="session")
-def dms(simulator: SimulatorProcess) -> Iterator[SimulatorClient]:
-    client = Dms(simulator.base_url)
-    yield client
-    client.close()
+from tests.services import Dms, simulator_args, simulator_env
 
 
 @pytest.fixture(scope="session")
