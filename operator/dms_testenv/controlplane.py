@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import signal
 import socket
 import ssl
 import subprocess
@@ -27,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dms_testenv import processes
 from dms_testenv.binaries import Binaries
 from dms_testenv.pki import SERVICE_CLUSTER_IP_RANGE, ControlPlanePKI, create_pki
 
@@ -76,6 +75,7 @@ class Component:
     command: list[str]
     log: Path
     pid: int | None = None
+    start_time: str | None = None
 
     def start(self) -> None:
         with self.log.open("ab") as log:
@@ -89,34 +89,14 @@ class Component:
                 start_new_session=True,
             )
         self.pid = process.pid
+        self.start_time = processes.start_time(process.pid)
 
     def running(self) -> bool:
-        if self.pid is None:
-            return False
-        try:
-            finished, _ = os.waitpid(self.pid, os.WNOHANG)
-        except ChildProcessError:
-            # Not our child (started by another process): probe with signal 0.
-            try:
-                os.kill(self.pid, 0)
-            except ProcessLookupError:
-                return False
-            return True
-        return finished == 0
+        return self.pid is not None and processes.is_running(self.pid, self.start_time)
 
     def stop(self) -> None:
-        if self.pid is None or not self.running():
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGTERM)
-        deadline = time.monotonic() + _STOP_TIMEOUT_SECONDS
-        while self.running() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        if self.running():
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
-            while self.running():
-                time.sleep(0.05)
+        if self.pid is not None:
+            processes.stop(self.pid, self.start_time)
 
     def failure(self, reason: str) -> ControlPlaneError:
         return ControlPlaneError(
@@ -317,7 +297,8 @@ class ControlPlane:
             "server": self.server,
             "kubeconfig": str(self.kubeconfig),
             "components": [
-                {"name": c.name, "pid": c.pid, "log": str(c.log)} for c in self.components
+                {"name": c.name, "pid": c.pid, "startTime": c.start_time, "log": str(c.log)}
+                for c in self.components
             ],
         }
         (self.workdir / _STATE_FILE).write_text(json.dumps(state, indent=2))
@@ -327,7 +308,13 @@ class ControlPlane:
         """Attach to a control plane that another process started in `workdir`."""
         state = json.loads((workdir / _STATE_FILE).read_text())
         components = [
-            Component(name=c["name"], command=[], log=Path(c["log"]), pid=c["pid"])
+            Component(
+                name=c["name"],
+                command=[],
+                log=Path(c["log"]),
+                pid=c["pid"],
+                start_time=c.get("startTime"),
+            )
             for c in state["components"]
         ]
         return cls(workdir=workdir, components=components, server=state["server"])

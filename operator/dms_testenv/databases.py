@@ -32,6 +32,8 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import quote
 
+from dms_testenv import processes
+
 _START_TIMEOUT_SECONDS = 60.0
 _STOP_TIMEOUT_SECONDS = 20.0
 _POLL_SECONDS = 0.1
@@ -99,14 +101,20 @@ def stop_process(pid: int, first_signal: signal.Signals = signal.SIGTERM) -> Non
 
 
 def stop_recorded(workdir: Path, name: str) -> bool:
-    """Stop a server started in `workdir` by another process; False if none is recorded."""
+    """Stop a process started in `workdir` by another process.
+
+    Returns False when nothing is recorded, or the recorded process has exited (its
+    pid may belong to another process by now, which is left alone).
+    """
     record = workdir / f"{name}.json"
     if not record.exists():
         return False
     data = json.loads(record.read_text())
-    stop_process(int(data["pid"]), signal.Signals(int(data.get("signal", signal.SIGTERM))))
+    stopped = processes.stop(
+        int(data["pid"]), data.get("startTime"), int(data.get("signal", signal.SIGTERM))
+    )
     record.unlink(missing_ok=True)
-    return True
+    return stopped
 
 
 def _traversable_by(path: Path, uid: int, gid: int) -> bool:
@@ -154,7 +162,12 @@ class _Server:
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
-        record = {"pid": self.process.pid, "port": self.port, "signal": int(self.stop_signal)}
+        record = {
+            "pid": self.process.pid,
+            "startTime": processes.start_time(self.process.pid),
+            "port": self.port,
+            "signal": int(self.stop_signal),
+        }
         (self.workdir / f"{self.name}.json").write_text(json.dumps(record))
 
     def _failure(self, message: str, log: Path | None = None) -> DatabaseServerError:

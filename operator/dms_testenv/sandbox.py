@@ -27,9 +27,10 @@ from typing import Any
 
 import yaml
 
+from dms_testenv import processes
 from dms_testenv.binaries import Binaries, ensure_binaries
 from dms_testenv.controlplane import ControlPlane, free_port
-from dms_testenv.databases import MariaDbServer, PostgresServer, stop_process, stop_recorded
+from dms_testenv.databases import MariaDbServer, PostgresServer, stop_recorded
 from dms_testenv.simulator import SimulatorProcess
 
 NAMESPACE = "dms-sandbox"
@@ -120,6 +121,9 @@ class Sandbox:
         for crd in sorted((_REPOSITORY / "crds").glob("*.yaml")):
             name = yaml.safe_load(crd.read_text())["metadata"]["name"]
             self._kubectl(binaries, "wait", "--for=condition=Established", f"crd/{name}")
+        # kubectl caches API discovery; refresh it so that `kubectl get dms` works
+        # at once instead of failing once with "doesn't have a resource type".
+        self._kubectl(binaries, "api-resources", "--api-group=dms.tanzu.community")
 
         _say("starting the operator")
         self._start_operator()
@@ -137,7 +141,9 @@ class Sandbox:
         self._print_usage()
 
     def _write_env(self, binaries: Binaries) -> None:
-        path = os.pathsep.join(str(d) for d in binaries.bin_dirs)
+        # The virtualenv's bin holds dms-simulator and dms-testenv.
+        directories = [*binaries.bin_dirs, Path(sys.executable).parent]
+        path = os.pathsep.join(str(d) for d in directories)
         (self.root / "env").write_text(
             f"export KUBECONFIG={self.kubeconfig}\nexport PATH={path}:$PATH\n"
         )
@@ -173,7 +179,11 @@ class Sandbox:
                 env=environment,
                 start_new_session=True,
             )  # fmt: skip
-        record = {"pid": process.pid, "signal": int(signal.SIGTERM)}
+        record = {
+            "pid": process.pid,
+            "startTime": processes.start_time(process.pid),
+            "signal": int(signal.SIGTERM),
+        }
         (self.root / "operator.json").write_text(json.dumps(record))
         time.sleep(1.0)
         if process.poll() is not None:
@@ -271,6 +281,10 @@ The sandbox is running. To use it:
     kubectl get dms -n {NAMESPACE}
     kubectl describe dmsdatabase orders-pg -n {NAMESPACE}
 
+The DMS simulator's URL is in {self.root / "simulator" / "simulator.url"}, its CA in
+{self.root / "simulator" / "ca.crt"}, and the provider admin's login in the Secret
+{PROVIDER_SECRET_NAME} (kubectl get secret {PROVIDER_SECRET_NAME} -n {NAMESPACE} -o yaml).
+
 Logs of every component are in {self.logs}/.
 Stop everything with `make sandbox-down`.
 """,
@@ -280,15 +294,13 @@ Stop everything with `make sandbox-down`.
     # --- shut-down ---------------------------------------------------------
 
     def down(self) -> None:
-        operator_record = self.root / "operator.json"
-        if operator_record.exists():
-            stop_process(int(json.loads(operator_record.read_text())["pid"]), signal.SIGTERM)
-            operator_record.unlink()
-            _say("operator stopped")
-        if stop_recorded(self.root / "simulator", "simulator"):
-            _say("simulator stopped")
-        for name in ("postgres", "mariadb"):
-            if stop_recorded(self.root / name, name):
+        for directory, name in (
+            (self.root, "operator"),
+            (self.root / "simulator", "simulator"),
+            (self.root / "postgres", "postgres"),
+            (self.root / "mariadb", "mariadb"),
+        ):
+            if stop_recorded(directory, name):
                 _say(f"{name} stopped")
         if (self.root / "controlplane" / "state.json").exists():
             ControlPlane.load(self.root / "controlplane").stop()
@@ -338,6 +350,11 @@ def main(argv: list[str] | None = None) -> int:
             sandbox.up()
         else:
             sandbox.down()
+    except KeyboardInterrupt:
+        print("[sandbox] interrupted", file=sys.stderr)
+        if arguments.action == "up":
+            print("[sandbox] `make sandbox-down` stops what was started", file=sys.stderr)
+        return 130
     except Exception as error:
         print(f"[sandbox] failed: {error}", file=sys.stderr)
         if arguments.action == "up":

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from dms_testenv import processes
 from dms_testenv.databases import DatabaseServerError, stop_process, tail
 
 _START_TIMEOUT_SECONDS = 60.0
@@ -91,7 +92,11 @@ class SimulatorProcess:
                 env=environment,
                 start_new_session=True,
             )
-        record = {"pid": self.process.pid, "signal": int(signal.SIGTERM)}
+        record = {
+            "pid": self.process.pid,
+            "startTime": processes.start_time(self.process.pid),
+            "signal": int(signal.SIGTERM),
+        }
         (self.workdir / f"{self.name}.json").write_text(json.dumps(record))
         self.base_url = self._wait_for_url()
         return self
