@@ -109,6 +109,63 @@ class OperatorSettings(BaseSettings):
         ),
     )
 
+    drift_interval_seconds: int = Field(
+        default=300,
+        ge=1,
+        description=(
+            "Default seconds between two drift checks of one resource, that is, between two "
+            "reads of its DMS object. The annotation dms.tanzu.community/reconcile-interval "
+            "overrides it per resource."
+        ),
+    )
+    drift_timer_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description=(
+            "Seconds between two wake-ups of each resource's drift timer. A wake-up reads DMS "
+            "only when the resource's drift interval has passed since status.lastSyncTime, so "
+            "this is the precision of the drift interval, not a polling rate."
+        ),
+    )
+    drift_jitter_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description=(
+            "Maximum seconds added to each resource's drift interval. Each resource gets a "
+            "fixed share of it derived from its uid, so that resources created together do "
+            "not all read DMS at the same moment."
+        ),
+    )
+    task_poll_delay_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description=(
+            "Seconds between two reads of a running DMS task (create, delete, scale, ...). "
+            "The handler returns between reads instead of waiting."
+        ),
+    )
+    error_backoff_base_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description=(
+            "First retry delay after a reconcile fails with an error that may go away (DMS "
+            "unavailable, credentials Secret missing, login rejected). Each further failure "
+            "doubles the delay, up to error_backoff_max_seconds."
+        ),
+    )
+    error_backoff_max_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="Maximum retry delay after repeated reconcile failures.",
+    )
+
+    metrics_port: int = Field(
+        default=0,
+        ge=0,
+        le=65535,
+        description="TCP port of the Prometheus /metrics endpoint; 0 serves no metrics.",
+    )
+
     @field_validator("dms_path_prefix")
     @classmethod
     def _normalise_path_prefix(cls, value: str) -> str:

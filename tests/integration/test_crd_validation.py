@@ -228,7 +228,6 @@ def test_invalid_metadata_name_needs_instance_name(kubectl: Kubectl) -> None:
     ("spec", "patch", "expected"),
     [
         ({}, {"engine": "MySQL"}, "spec.engine is immutable"),
-        ({}, {"version": "13"}, "spec.version is immutable"),
         ({"instanceName": "first"}, {"instanceName": "second"}, "spec.instanceName is immutable"),
         (
             {},
@@ -255,6 +254,31 @@ def test_forbidden_database_update_rejected(
     error = merge_patch(kubectl, "dmsdatabase", name, {"spec": patch})
 
     assert expected in error
+
+
+def test_version_fixed_once_database_exists(kubectl: Kubectl) -> None:
+    name = f"version-{uuid.uuid4().hex[:8]}"
+    kubectl.ok("create", "--filename", "-", body=database(name))
+
+    # Before DMS has the database, a wrong version can be corrected.
+    correction = {"spec": {"version": "13"}}
+    kubectl.ok("patch", "dmsdatabase", name, "--type=merge", "--patch", json.dumps(correction))
+    assert kubectl.get("dmsdatabase", name)["spec"]["version"] == "13"
+
+    status = {"status": {"id": "11111111-2222-3333-4444-555555555555"}}
+    kubectl.ok(
+        "patch",
+        "dmsdatabase",
+        name,
+        "--subresource=status",
+        "--type=merge",
+        "--patch",
+        json.dumps(status),
+    )
+    error = merge_patch(kubectl, "dmsdatabase", name, {"spec": {"version": "14"}})
+
+    assert "spec.version is immutable once the database exists in DMS" in error
+    assert kubectl.get("dmsdatabase", name)["spec"]["version"] == "13"
 
 
 def test_allowed_database_update_accepted(kubectl: Kubectl) -> None:

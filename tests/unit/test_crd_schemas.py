@@ -27,7 +27,6 @@ BOTH = [
 
 DATABASE_IMMUTABLE = [
     "engine",
-    "version",
     "instanceName",
     "environmentId",
     "dataStoreName",
@@ -38,9 +37,7 @@ DATABASE_IMMUTABLE = [
     "writeConnectionSecretToRef",
 ]
 # Immutable fields that may be absent need a rule on spec so they cannot be added later.
-DATABASE_OPTIONAL_IMMUTABLE = [
-    name for name in DATABASE_IMMUTABLE if name not in {"engine", "version"}
-]
+DATABASE_OPTIONAL_IMMUTABLE = [name for name in DATABASE_IMMUTABLE if name != "engine"]
 
 
 def load_crd(path: Path) -> dict[str, Any]:
@@ -212,6 +209,16 @@ def test_crd_database_immutable_fields() -> None:
     assert immutable == sorted(DATABASE_IMMUTABLE)
     for name in DATABASE_OPTIONAL_IMMUTABLE:
         assert f"has(self.{name}) == has(oldSelf.{name})" in spec_rules
+
+
+def test_crd_database_version_fixed_once_created() -> None:
+    root_rules = rules_on(schema_of(DATABASE_CRD))
+    version_rules = [rule for rule in root_rules if rule.get("fieldPath") == ".spec.version"]
+
+    assert len(version_rules) == 1
+    assert "oldSelf.status.id" in version_rules[0]["rule"]
+    assert "oldSelf.status.task" in version_rules[0]["rule"]
+    assert version_rules[0]["message"].startswith("spec.version is immutable")
 
 
 def test_crd_database_storage_grows_only() -> None:

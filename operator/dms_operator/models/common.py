@@ -29,6 +29,25 @@ ORGANIZATION_PLURAL = "dmsorganizations"
 
 PAUSED_ANNOTATION = f"{API_GROUP}/paused"
 RECONCILE_INTERVAL_ANNOTATION = f"{API_GROUP}/reconcile-interval"
+# `"true"` lets the operator take over a DMS object of the same name that it did not create.
+ADOPT_ANNOTATION = f"{API_GROUP}/adopt"
+# Written by the operator just before it asks DMS to create the object, so that after a
+# restart an object of that name found in DMS is known to be its own.
+CREATE_REQUESTED_ANNOTATION = f"{API_GROUP}/create-requested-at"
+# The annotations a user sets; a change to one of them starts a reconcile.
+USER_ANNOTATIONS = (PAUSED_ANNOTATION, RECONCILE_INTERVAL_ANNOTATION, ADOPT_ANNOTATION)
+
+# The finalizer of DMSDatabase and DMSOrganization objects (kopf's).
+FINALIZER = f"{API_GROUP}/finalizer"
+# The finalizer and label the operator puts on a credentials Secret while a live
+# resource references it; the label lets the operator watch only those Secrets.
+CREDENTIALS_FINALIZER = f"{API_GROUP}/credentials-in-use"
+CREDENTIALS_IN_USE_LABEL = f"{API_GROUP}/credentials-in-use"
+# Labels of the Secrets the operator writes.
+MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
+MANAGED_BY_VALUE = "dms-operator"
+DATABASE_LABEL = f"{API_GROUP}/database"
+ORGANIZATION_LABEL = f"{API_GROUP}/organization"
 
 # A DNS subdomain (RFC 1123), the rule Kubernetes applies to Secret and most object names.
 DNS_SUBDOMAIN_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
@@ -167,6 +186,11 @@ def describe_validation_error(error: ValidationError, root: str = "spec") -> str
 def is_paused(annotations: Mapping[str, str]) -> bool:
     """Return whether the `dms.tanzu.community/paused` annotation is `"true"`."""
     return annotations.get(PAUSED_ANNOTATION, "").strip().lower() == "true"
+
+
+def is_adoption_allowed(annotations: Mapping[str, str]) -> bool:
+    """Return whether the `dms.tanzu.community/adopt` annotation is `"true"`."""
+    return annotations.get(ADOPT_ANNOTATION, "").strip().lower() == "true"
 
 
 def reconcile_interval(annotations: Mapping[str, str]) -> int | None:

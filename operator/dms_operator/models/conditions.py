@@ -45,6 +45,8 @@ class Reason(enum.StrEnum):
     POWERED_OFF = "PoweredOff"
     NOT_ONLINE = "NotOnline"
     PAUSED = "Paused"
+    # Ready=False while the operator restores a spec value that was changed in DMS.
+    DRIFT_DETECTED = "DriftDetected"
     # Ready=False for input that only the operator or DMS can reject.
     INVALID_SPEC = "InvalidSpec"
     CREDENTIALS_NOT_FOUND = "CredentialsNotFound"
@@ -62,6 +64,10 @@ class Reason(enum.StrEnum):
     NAME_CONFLICT = "NameConflict"
     SECRET_CONFLICT = "SecretConflict"  # noqa: S105 (a reason, not a password)
     TASK_FAILED = "TaskFailed"
+    # A spec change that DMS cannot make (shrinking a disk, changing the admin password).
+    UNSUPPORTED_CHANGE = "UnsupportedChange"
+    # An adopted database whose admin password the operator does not know.
+    PASSWORD_UNKNOWN = "PasswordUnknown"  # noqa: S105 (a reason, not a password)
     DMS_REJECTED = "DMSRejected"
     DMS_UNAVAILABLE = "DMSUnavailable"
     # Used when the resource is being deleted with deletionPolicy Retain.

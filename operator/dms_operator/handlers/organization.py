@@ -1,0 +1,86 @@
+"""kopf handlers of DMSOrganization: create, update and resume reconcile; a drift timer;
+delete (which leaves the organization in DMS).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import kopf
+
+from dms_operator.handlers.common import (
+    event_sink,
+    last_reconcile,
+    mark_reconcile,
+    object_lock,
+    operator_context,
+)
+from dms_operator.metrics import METRICS
+from dms_operator.models.common import (
+    API_GROUP,
+    API_VERSION,
+    ORGANIZATION_KIND,
+    ORGANIZATION_PLURAL,
+)
+from dms_operator.reconcile.organization import (
+    delete_organization_resource,
+    reconcile_organization,
+)
+from dms_operator.reconcile.scheduling import drift_check_due
+from dms_operator.settings import OperatorSettings
+
+KIND = ORGANIZATION_KIND
+RESOURCE = (API_GROUP, API_VERSION, ORGANIZATION_PLURAL)
+
+
+async def reconcile(body: kopf.Body, memo: kopf.Memo, retry: int, **_: Any) -> None:
+    """Reconcile after a create, an update, or an operator restart."""
+    context = operator_context(memo)
+    async with object_lock(memo):
+        mark_reconcile(memo)
+        with METRICS.time_reconcile(KIND):
+            await reconcile_organization(context, body, retry=retry, events=event_sink(body))
+
+
+async def check_drift(*, body: kopf.Body, memo: kopf.Memo, retry: int = 0, **_: Any) -> None:
+    """Reconcile when the resource's drift interval has passed; otherwise do nothing."""
+    if body.metadata.get("deletionTimestamp"):
+        return
+    context = operator_context(memo)
+    due = retry > 0 or drift_check_due(
+        uid=str(body.metadata.uid),
+        annotations=body.metadata.annotations,
+        last_sync=body.status.get("lastSyncTime"),
+        last_attempt=last_reconcile(memo),
+        settings=context.settings,
+        now=datetime.now(UTC),
+    )
+    if not due:
+        return
+    async with object_lock(memo):
+        mark_reconcile(memo)
+        with METRICS.time_reconcile(KIND):
+            await reconcile_organization(context, body, retry=retry, events=event_sink(body))
+
+
+async def delete(body: kopf.Body, memo: kopf.Memo, **_: Any) -> None:
+    """Record that the organization stays in DMS, then let kopf remove the finalizer."""
+    context = operator_context(memo)
+    async with object_lock(memo):
+        await delete_organization_resource(context, body, events=event_sink(body))
+    METRICS.forget_resource(KIND, str(body.metadata.namespace), str(body.metadata.name))
+
+
+def register(settings: OperatorSettings) -> None:
+    """Register the DMSOrganization handlers with kopf's default registry."""
+    kopf.on.create(*RESOURCE, id="reconcile-create")(reconcile)
+    kopf.on.update(*RESOURCE, id="reconcile-update")(reconcile)
+    kopf.on.resume(*RESOURCE, id="reconcile-resume")(reconcile)
+    kopf.on.delete(*RESOURCE, id="delete")(delete)
+    kopf.timer(
+        *RESOURCE,
+        id="drift",
+        interval=settings.drift_timer_seconds,
+        initial_delay=settings.drift_timer_seconds,
+    )(check_drift)
