@@ -1,0 +1,108 @@
+-- Argo CD health check for dms.tanzu.community/DMSDatabase.
+-- Argo CD runs this script with the live object in the global `obj` and reads the
+-- returned table: `status` is Healthy, Progressing, Degraded or Suspended, and
+-- `message` is shown next to it.
+local health = {}
+
+-- Ready reasons that the operator cannot get past by retrying: a person has to
+-- change the spec, the credentials Secret, or something in DMS. The operator
+-- retries DMSUnavailable by itself, but an unreachable DMS needs attention too.
+local degraded_reasons = {
+  InvalidSpec = true,
+  CredentialsInvalid = true,
+  AuthenticationFailed = true,
+  Forbidden = true,
+  OrganizationNotFound = true,
+  OrganizationAmbiguous = true,
+  EnvironmentNotFound = true,
+  EnvironmentAmbiguous = true,
+  DataStoreNotFound = true,
+  VersionNotFound = true,
+  PlanNotFound = true,
+  NameConflict = true,
+  SecretConflict = true,
+  TaskFailed = true,
+  UnsupportedChange = true,
+  PasswordUnknown = true,
+  DMSRejected = true,
+  DMSUnavailable = true,
+}
+
+-- Ready reasons for a state the user asked for: writes paused by the annotation
+-- dms.tanzu.community/paused, or the database powered off by spec.powerState.
+local suspended_reasons = {
+  Paused = true,
+  PoweredOff = true,
+}
+
+local function find_ready(status)
+  if status == nil or status.conditions == nil then
+    return nil
+  end
+  for _, condition in ipairs(status.conditions) do
+    if condition.type == "Ready" then
+      return condition
+    end
+  end
+  return nil
+end
+
+local function describe(condition)
+  local reason = condition.reason or "NoReason"
+  if condition.message ~= nil and condition.message ~= "" then
+    return reason .. ": " .. condition.message
+  end
+  return reason
+end
+
+if obj.metadata.deletionTimestamp ~= nil then
+  health.status = "Progressing"
+  health.message = "The operator is deleting this database"
+  return health
+end
+
+local status = obj.status
+local ready = find_ready(status)
+if ready == nil then
+  health.status = "Progressing"
+  health.message = "Waiting for the operator to report a Ready condition"
+  return health
+end
+
+local generation = obj.metadata.generation
+if generation ~= nil and (status.observedGeneration == nil or status.observedGeneration < generation) then
+  health.status = "Progressing"
+  health.message = string.format("Waiting for the operator to reconcile generation %d", generation)
+  return health
+end
+
+if status.task ~= nil then
+  health.status = "Progressing"
+  local task_type = status.task.type or "task"
+  if status.task.percent ~= nil then
+    local percent = math.floor(status.task.percent)
+    health.message = string.format("DMS %s in progress (%d%%)", task_type, percent)
+  else
+    health.message = string.format("DMS %s in progress", task_type)
+  end
+  return health
+end
+
+if ready.status == "True" then
+  health.status = "Healthy"
+  health.message = ready.message or "Ready"
+  return health
+end
+
+if suspended_reasons[ready.reason] then
+  health.status = "Suspended"
+elseif degraded_reasons[ready.reason] then
+  health.status = "Degraded"
+else
+  -- Creating, Updating, Deleting, NotOnline, DriftDetected, OrganizationNotReady,
+  -- CredentialsNotFound (the Secret may be written by a DMSOrganization that is not
+  -- ready yet), and any reason this script does not know.
+  health.status = "Progressing"
+end
+health.message = describe(ready)
+return health

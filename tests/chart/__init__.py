@@ -1,0 +1,1 @@
+"""Tests of the install paths: Helm chart, kustomize base, Argo CD files and image."""
