@@ -127,6 +127,15 @@ class OperatorSettings(BaseSettings):
             "this is the precision of the drift interval, not a polling rate."
         ),
     )
+    status_sync_refresh_seconds: float = Field(
+        default=3600.0,
+        ge=0,
+        description=(
+            "How old status.lastSyncTime may get before a drift check that changed nothing "
+            "writes it anyway. Below that age such a check writes nothing to Kubernetes; 0 "
+            "writes lastSyncTime on every check."
+        ),
+    )
     drift_jitter_seconds: float = Field(
         default=30.0,
         ge=0,

@@ -3,6 +3,7 @@ PostgreSQL and MariaDB servers, and the operator run as `python -m dms_operator`
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -266,3 +267,53 @@ def test_paused_database_gets_no_writes(
         "the held-back change to reach DMS after unpausing",
     )
     cluster.wait_condition(DATABASES, name, "True", "ReconcileSuccess", type_="Synced")
+
+
+def _resource_versions(cluster: Cluster, name: str, secret_name: str) -> tuple[str, str]:
+    resource = cluster.get(DATABASES, name) or {}
+    secret = cluster.secret(secret_name)
+    secret_version = secret.metadata.resource_version if secret is not None else ""
+    return resource.get("metadata", {}).get("resourceVersion", ""), secret_version
+
+
+def test_idle_drift_check_writes_nothing(
+    cluster: Cluster,
+    operator: OperatorProcess,
+    new_tenant: Callable[[], Tenant],
+    dms: SimulatorClient,
+) -> None:
+    tenant = new_tenant()
+    secret = login_secret(cluster, tenant)
+    name = unique("idle")
+    # A two-second drift interval, so that the window below sees several checks.
+    cluster.create(
+        DATABASES,
+        "DMSDatabase",
+        name,
+        database_spec(name, secret, "Postgres", "12"),
+        annotations={"dms.tanzu.community/reconcile-interval": "2"},
+    )
+    cluster.wait_condition(DATABASES, name, "True", "Available")
+    database_id = status_of(cluster, name)["id"]
+
+    # Let the writes that follow creation (kopf's own annotations) settle first.
+    previous: list[tuple[str, str]] = []
+
+    def settled() -> tuple[str, str]:
+        previous.append(_resource_versions(cluster, name, f"{name}-connection"))
+        return previous[-1]
+
+    wait_for(settled, lambda _: len(previous) > 12 and len(set(previous[-12:])) == 1, "quiet")
+    before = _resource_versions(cluster, name, f"{name}-connection")
+    dms.control("DELETE", "/requests")
+
+    time.sleep(7)  # an observation window of about three drift intervals
+
+    log = [
+        entry for entry in dms.control("GET", "/requests").json() if database_id in entry["path"]
+    ]
+    reads = [entry for entry in log if entry["method"] == "GET"]
+    writes = [entry for entry in log if entry["method"] != "GET"]
+    assert len(reads) >= 2, log
+    assert writes == []
+    assert _resource_versions(cluster, name, f"{name}-connection") == before

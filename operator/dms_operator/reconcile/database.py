@@ -10,8 +10,8 @@ one of three ways:
 - raises `kopf.TemporaryError` with backoff or `kopf.PermanentError`, after reporting a
   `Problem` in the conditions (see `outcomes`).
 
-The status is written only when it changes, apart from `lastSyncTime`, which records
-every successful read of DMS.
+The status is written only when it changes. `lastSyncTime` records a successful read of
+DMS, refreshed on its own only every `status_sync_refresh_seconds`.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ from dms_operator.reconcile.outcomes import (
 from dms_operator.reconcile.status import (
     Condition,
     PlannedEvent,
+    keep_recent_sync_time,
     post_events,
     report_problem,
     synced_condition,
@@ -155,6 +156,7 @@ async def reconcile_database(
 
     now = datetime.now(UTC)
     new = database_status(old, intent, observed, plan, result, now)
+    new = keep_recent_sync_time(old, new, context.settings.status_sync_refresh_seconds)
     await write_status(context.kube, intent.namespace, DATABASE_PLURAL, intent.name, old, new)
     posted = _unique([*plan.events, *result.events, *transition_events(old, new)])
     post_events(events, posted)

@@ -75,6 +75,7 @@ from dms_operator.reconcile.status import (
     NORMAL,
     Condition,
     PlannedEvent,
+    keep_recent_sync_time,
     post_events,
     report_problem,
     synced_condition,
@@ -382,6 +383,7 @@ async def reconcile_organization(
         raise_for_problem(problem, context.settings, retry)
         return
     new = organization_status(old, intent, tenant, outcome, datetime.now(UTC))
+    new = keep_recent_sync_time(old, new, context.settings.status_sync_refresh_seconds)
     await write_status(context.kube, intent.namespace, ORGANIZATION_PLURAL, intent.name, old, new)
     post_events(events, [*outcome.events, *transition_events(old, new)])
 

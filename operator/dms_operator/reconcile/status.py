@@ -1,7 +1,9 @@
 """Status writing shared by both kinds: conditions, change detection, transition Events.
 
 The status is written only when it differs from the stored one, as a JSON merge patch of
-the changed top-level fields (a field set to None is removed). An Event is posted when
+the changed top-level fields (a field set to None is removed). `lastSyncTime` alone does
+not count as a difference until it is `status_sync_refresh_seconds` old, so an idle
+drift check writes nothing. An Event is posted when
 the reason of `Ready` changes, and when `Synced` turns to a new failure reason that
 `Ready` does not already show, so that a problem repeated on every retry posts one Event.
 """
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dms_operator.clients.kube import KubeClient
@@ -196,3 +198,32 @@ async def report_problem(
         kube, str(metadata.get("namespace")), plural, str(metadata.get("name")), old, new
     )
     post_events(events, transition_events(old, new))
+
+
+def _present(status: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in status.items() if value is not None}
+
+
+def keep_recent_sync_time(
+    old: Mapping[str, Any], new: dict[str, Any], refresh_seconds: float
+) -> dict[str, Any]:
+    """Return `new` with the stored `lastSyncTime` kept when nothing else changed and it is
+    younger than `refresh_seconds`, so that the status write can be skipped."""
+    previous = old.get("lastSyncTime")
+    # A None field means "remove" in the merge patch, so it equals an absent one.
+    unchanged = _present({**new, "lastSyncTime": previous}) == _present(old)
+    if (
+        not unchanged
+        or not isinstance(previous, str)
+        or not isinstance(new.get("lastSyncTime"), str)
+    ):
+        return new
+    try:
+        age = datetime.fromisoformat(new["lastSyncTime"].replace("Z", "+00:00")) - (
+            datetime.fromisoformat(previous.replace("Z", "+00:00"))
+        )
+    except ValueError:
+        return new
+    if age < timedelta(seconds=refresh_seconds):
+        return {**new, "lastSyncTime": previous}
+    return new

@@ -8,6 +8,7 @@ from dms_operator.models.common import ConditionStatus
 from dms_operator.models.conditions import Reason
 from dms_operator.reconcile.status import (
     Condition,
+    keep_recent_sync_time,
     status_patch,
     synced_condition,
     transition_events,
@@ -87,3 +88,42 @@ def test_transition_time_kept_while_status_stays() -> None:
 
     assert times["Ready"] == "2026-01-01T00:00:00Z"
     assert second["observedGeneration"] == 2
+
+
+def test_sync_time_kept_when_unchanged() -> None:
+    old = {"id": "db-1", "lastSyncTime": "2026-01-01T00:00:00Z"}
+    new = {"id": "db-1", "lastSyncTime": "2026-01-01T00:05:00Z"}
+
+    kept = keep_recent_sync_time(old, new, refresh_seconds=3600)
+
+    assert kept == old
+
+
+def test_sync_time_refreshed_when_old() -> None:
+    old = {"id": "db-1", "lastSyncTime": "2026-01-01T00:00:00Z"}
+    new = {"id": "db-1", "lastSyncTime": "2026-01-01T02:00:00Z"}
+
+    assert keep_recent_sync_time(old, new, refresh_seconds=3600) == new
+
+
+def test_sync_time_written_with_other_change() -> None:
+    old = {"id": "db-1", "dmsStatus": "INIT", "lastSyncTime": "2026-01-01T00:00:00Z"}
+    new = {"id": "db-1", "dmsStatus": "ONLINE", "lastSyncTime": "2026-01-01T00:00:30Z"}
+
+    assert keep_recent_sync_time(old, new, refresh_seconds=3600) == new
+
+
+def test_sync_time_first_write() -> None:
+    new = {"id": "db-1", "lastSyncTime": "2026-01-01T00:00:30Z"}
+
+    assert keep_recent_sync_time({"id": "db-1"}, new, refresh_seconds=3600) == new
+
+
+def test_sync_time_kept_with_removed_fields() -> None:
+    # The stored status has no `task`; the new one removes it with None.
+    old = {"id": "db-1", "lastSyncTime": "2026-01-01T00:00:00Z"}
+    new = {"id": "db-1", "task": None, "lastSyncTime": "2026-01-01T00:05:00Z"}
+
+    assert keep_recent_sync_time(old, new, refresh_seconds=3600)["lastSyncTime"] == (
+        "2026-01-01T00:00:00Z"
+    )
