@@ -43,8 +43,8 @@ clean-sandbox: sandbox-down ## Stop the sandbox and delete .sandbox/
 
 .PHONY: lint
 lint: venv ## Run ruff and mypy
-	$(BIN)/ruff check operator tests
-	$(BIN)/ruff format --check operator tests
+	$(BIN)/ruff check operator tests benchmarks
+	$(BIN)/ruff format --check operator tests benchmarks
 	$(BIN)/mypy
 
 .PHONY: test
@@ -54,6 +54,10 @@ test: venv system-deps kube-binaries ## Run the whole test suite against a real 
 .PHONY: test-unit
 test-unit: venv ## Run only the unit tests (no servers)
 	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
+
+.PHONY: bench
+bench: venv kube-binaries ## Run the operator benchmark (50 databases; prints figures)
+	$(BIN)/python benchmarks/operator_scale.py
 
 .PHONY: clean
 clean: ## Remove the virtualenv and caches (the built binaries stay in ~/.cache/dms-operator)
