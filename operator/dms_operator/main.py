@@ -123,6 +123,8 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) 
     settings.watching.server_timeout = 270
     settings.watching.client_timeout = 300
     logging.getLogger("kopf.objects").addFilter(HandlerOutcomeFilter())
+    # httpx logs every request at INFO; the DMS client logs its own line at DEBUG.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     memo[CONTEXT_KEY] = OperatorContext(
         settings=SETTINGS,
         pool=DMSClientPool(SETTINGS, observer=METRICS.dms_observer),

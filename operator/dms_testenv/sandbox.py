@@ -105,6 +105,8 @@ class Sandbox:
                 f"--tls-ca-file={ca_file}",
                 f"--state-file={self.root / 'simulator' / 'state.json'}",
                 f"--task-seconds={_TASK_SECONDS}",
+                # Lets a user try drift and failures (docs/simulator.md, control API).
+                "--enable-control-api",
             ],
             env={
                 "DMS_SIM_PROVIDER_EMAIL": PROVIDER_EMAIL,
@@ -281,9 +283,15 @@ The sandbox is running. To use it:
     kubectl get dms -n {NAMESPACE}
     kubectl describe dmsdatabase orders-pg -n {NAMESPACE}
 
-The DMS simulator's URL is in {self.root / "simulator" / "simulator.url"}, its CA in
-{self.root / "simulator" / "ca.crt"}, and the provider admin's login in the Secret
-{PROVIDER_SECRET_NAME} (kubectl get secret {PROVIDER_SECRET_NAME} -n {NAMESPACE} -o yaml).
+The DMS simulator's URL is in {self.root / "simulator" / "simulator.url"} and its CA in
+{self.root / "simulator" / "ca.crt"}. Logins: the provider admin's (orgs and users) is in
+the Secret {PROVIDER_SECRET_NAME}, the org admin's (databases) in acme-dms-admin:
+kubectl get secret acme-dms-admin -n {NAMESPACE} -o yaml. The simulator's control API
+(/_simulator, see docs/simulator.md) is on, to change or fail things out of band.
+
+The simulator keeps every database of an engine on one real server, where a login name
+exists once: give each new DMSDatabase its own spec.adminUsername (the examples use
+orders_admin and shop_admin, which leaves the default dbadmin to your first one).
 
 Logs of every component are in {self.logs}/.
 Stop everything with `make sandbox-down`.

@@ -17,7 +17,9 @@ from dms_operator.models.organization import (
     OrganizationDeletionPolicy,
 )
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "organization.yaml"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLE = EXAMPLES / "organization.yaml"
+CREDENTIALS_EXAMPLE = EXAMPLES / "provider-credentials.yaml"
 MINIMAL: dict[str, Any] = {
     "credentialsSecretRef": {"name": "dms-provider-admin"},
     "email": "dba-team@acme.example",
@@ -33,7 +35,8 @@ def error_for(**fields: Any) -> str:
 def test_example_parses() -> None:
     documents = [doc for doc in yaml.safe_load_all(EXAMPLE.read_text()) if doc]
     (organization,) = [doc for doc in documents if doc["kind"] == "DMSOrganization"]
-    (secret,) = [doc for doc in documents if doc["kind"] == "Secret"]
+    assert [doc["kind"] for doc in documents] == ["DMSOrganization"]
+    (secret,) = [doc for doc in yaml.safe_load_all(CREDENTIALS_EXAMPLE.read_text()) if doc]
 
     spec = DMSOrganizationSpec.model_validate(organization["spec"])
 
