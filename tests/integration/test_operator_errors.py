@@ -4,12 +4,14 @@ Event, no retry storm, and recovery without a restart once the input is fixed.""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from dms_testenv.simulator import SimulatorClient
+from dms_testenv.simulator import USER_PASSWORD, SimulatorClient, SimulatorProcess
+from tests.integration.conftest import PROVIDER_EMAIL, PROVIDER_PASSWORD
 from tests.integration.operator_env import (
     DATABASES,
     Cluster,
@@ -67,9 +69,13 @@ def test_unknown_version_reported_once(
     assert len(cluster.events(name, "VersionNotFound")) == 1
     assert tenant.databases(name) == []
 
-    # spec.version is immutable, so the fix is a new resource; this one deletes at once.
+    # Nothing exists in DMS yet, so the CRD lets the version be corrected in place.
+    cluster.patch(DATABASES, name, {"spec": {"version": "12"}})
+    cluster.wait_condition(DATABASES, name, "True", "Available")
+
     cluster.delete(DATABASES, name)
     cluster.wait_gone(DATABASES, name)
+    assert tenant.databases(name) == []
 
 
 def test_credentials_problems_recover_without_restart(
@@ -90,6 +96,10 @@ def test_credentials_problems_recover_without_restart(
     cluster.replace_secret_values(secret, {**tenant.credentials(), "password": "Wrong123!"})
     rejected = cluster.wait_condition(DATABASES, name, "False", "AuthenticationFailed")
     assert "Wrong123!" not in rejected["message"]
+    assert (
+        f"correct username and password in the credentials Secret {cluster.namespace}/{secret}"
+        in rejected["message"]
+    )
 
     cluster.replace_secret_values(secret, tenant.credentials())
     cluster.wait_condition(DATABASES, name, "True", "Available")
@@ -145,5 +155,106 @@ def test_missing_credentials_during_deletion_reported(
     assert cluster.get(DATABASES, name) is not None
 
     cluster.create_secret("absent", tenant.credentials())
+    cluster.wait_gone(DATABASES, name)
+    assert tenant.databases(name) == []
+
+
+def test_failed_create_reports_fix(
+    cluster: Cluster,
+    operator: OperatorProcess,
+    new_tenant: Callable[[], Tenant],
+    dms: SimulatorClient,
+) -> None:
+    tenant = new_tenant()
+    secret = unique("login")
+    cluster.create_secret(secret, tenant.credentials())
+    name = unique("fatal")
+    failure = {"taskType": "CREATE_DB", "message": "datastore vsanDatastore is full"}
+    assert dms.control("POST", "/tasks/fail-next", json=failure).status_code == 200
+    try:
+        cluster.create(DATABASES, "DMSDatabase", name, spec_for(name, secret))
+        ready = cluster.wait_condition(DATABASES, name, "False", "TaskFailed")
+    finally:
+        # A failure the test did not use would hit the next CREATE_DB of the session.
+        dms.control("DELETE", "/tasks/fail-next")
+
+    assert "datastore vsanDatastore is full" in ready["message"]
+    assert "FATAL" in ready["message"]
+    assert "spec.deletionPolicy to Delete" in ready["message"]
+    synced = cluster.condition(DATABASES, name, "Synced")
+    assert synced["status"] == "False"
+    assert synced["reason"] == "TaskFailed"
+    assert synced["message"] == ready["message"]
+    status = (cluster.get(DATABASES, name) or {})["status"]
+    assert status["dmsStatus"] == "FATAL"
+    assert "task" not in status
+    [database] = tenant.databases(name)
+    assert database["status"] == "FATAL"
+
+    before = requests_by(dms, tenant.email)
+    time.sleep(QUIET_WINDOW_SECONDS)
+    assert requests_by(dms, tenant.email) == before, "the operator kept calling DMS"
+    assert cluster.condition(DATABASES, name) == ready
+    assert len(cluster.events(name, "TaskFailed")) == 1
+
+    # The fix the message names: deletionPolicy Delete (set already), delete, create again.
+    cluster.delete(DATABASES, name)
+    cluster.wait_gone(DATABASES, name)
+    assert tenant.databases(name) == []
+
+
+def test_missing_organization_names_reference(
+    cluster: Cluster, operator: OperatorProcess, new_tenant: Callable[[], Tenant]
+) -> None:
+    tenant = new_tenant()
+    secret = unique("login")
+    cluster.create_secret(secret, tenant.credentials())
+    name = unique("noorg")
+    spec = spec_for(name, secret, organizationRef={"name": "globex"})
+    cluster.create(DATABASES, "DMSDatabase", name, spec)
+
+    condition = cluster.wait_condition(DATABASES, name, "False", "OrganizationNotFound")
+    assert "'globex'" in condition["message"]
+    assert "correct spec.organizationRef.name" in condition["message"]
+
+    cluster.delete(DATABASES, name)
+    cluster.wait_gone(DATABASES, name)
+
+
+@pytest.fixture(scope="module")
+def https_dms(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SimulatorClient, str]]:
+    """An HTTPS simulator with its own CA (simulated databases only), and that CA (PEM)."""
+    workdir = tmp_path_factory.mktemp("https-simulator")
+    ca_file = workdir / "ca.crt"
+    env = {"DMS_SIM_PROVIDER_EMAIL": PROVIDER_EMAIL, "DMS_SIM_PROVIDER_PASSWORD": PROVIDER_PASSWORD}
+    args = ["--tls", f"--tls-ca-file={ca_file}", "--enable-control-api", "--log-level", "WARNING"]
+    with SimulatorProcess(workdir, args, env=env, name="https-simulator") as process:
+        client = SimulatorClient(process.base_url, PROVIDER_EMAIL, PROVIDER_PASSWORD, verify=False)
+        yield client, Path(ca_file).read_text()
+        client.close()
+
+
+def test_untrusted_certificate_names_secret(
+    cluster: Cluster, operator: OperatorProcess, https_dms: tuple[SimulatorClient, str]
+) -> None:
+    dms, ca_pem = https_dms
+    org = dms.create_org()
+    _, email = dms.create_user(org["id"], ["ORG_ADMIN"])
+    tenant = Tenant(dms, org, email, USER_PASSWORD)
+    secret = unique("login")
+    cluster.create_secret(secret, tenant.credentials())
+    name = unique("tls")
+    cluster.create(DATABASES, "DMSDatabase", name, spec_for(name, secret))
+
+    condition = cluster.wait_condition(DATABASES, name, "False", "TLSVerificationFailed")
+    assert "CA bundle (PEM) under the key ca.crt" in condition["message"]
+    assert f"{cluster.namespace}/{secret}" in condition["message"]
+    assert 'insecureSkipTLSVerify: "true"' in condition["message"]
+
+    cluster.replace_secret_values(secret, {**tenant.credentials(), "ca.crt": ca_pem})
+    cluster.wait_condition(DATABASES, name, "True", "Available")
+    assert len(cluster.events(name, "TLSVerificationFailed")) == 1
+
+    cluster.delete(DATABASES, name)
     cluster.wait_gone(DATABASES, name)
     assert tenant.databases(name) == []

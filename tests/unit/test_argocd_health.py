@@ -44,6 +44,7 @@ DEGRADED = {
     Reason.INVALID_SPEC,
     Reason.CREDENTIALS_INVALID,
     Reason.AUTHENTICATION_FAILED,
+    Reason.TLS_VERIFICATION_FAILED,
     Reason.FORBIDDEN,
     Reason.ORGANIZATION_NOT_FOUND,
     Reason.ORGANIZATION_AMBIGUOUS,
@@ -55,6 +56,7 @@ DEGRADED = {
     Reason.NAME_CONFLICT,
     Reason.SECRET_CONFLICT,
     Reason.TASK_FAILED,
+    Reason.INSTANCE_FAILED,
     Reason.UNSUPPORTED_CHANGE,
     Reason.PASSWORD_UNKNOWN,
     Reason.DMS_REJECTED,
@@ -71,6 +73,7 @@ DATABASE_ONLY = {
     Reason.VERSION_NOT_FOUND,
     Reason.PLAN_NOT_FOUND,
     Reason.PASSWORD_UNKNOWN,
+    Reason.INSTANCE_FAILED,
 }
 
 
@@ -263,6 +266,31 @@ def test_database_task_without_percent() -> None:
 
     assert health["status"] == "Progressing"
     assert health["message"] == "DMS CREATE_DATABASE in progress"
+
+
+@pytest.mark.parametrize("reason", ["TaskFailed", "InstanceFailed"])
+def test_database_failed_in_dms_degraded(reason: str) -> None:
+    # The status the operator writes for a database that DMS left FATAL: no task, Synced
+    # False with the same reason.
+    status = ready("False", reason, "DMS reports instance sample as FATAL")
+    status["conditions"][0] = {
+        "type": "Synced",
+        "status": "False",
+        "reason": reason,
+        "message": "DMS reports instance sample as FATAL",
+    }
+    status["dmsStatus"] = "FATAL"
+
+    health = load_health("DMSDatabase")(resource("DMSDatabase", status=status))
+
+    assert health["status"] == "Degraded"
+    assert health["message"] == f"{reason}: DMS reports instance sample as FATAL"
+
+
+def test_tls_verification_failure_degraded(kind: str) -> None:
+    body = resource(kind, status=ready("False", "TLSVerificationFailed", "self-signed"))
+
+    assert load_health(kind)(body)["status"] == "Degraded"
 
 
 @pytest.mark.parametrize("path", sorted(SCRIPTS.values()), ids=lambda p: p.name)

@@ -52,6 +52,9 @@ class Reason(enum.StrEnum):
     CREDENTIALS_NOT_FOUND = "CredentialsNotFound"
     CREDENTIALS_INVALID = "CredentialsInvalid"
     AUTHENTICATION_FAILED = "AuthenticationFailed"
+    # The DMS server's TLS certificate failed verification against the credentials
+    # Secret's ca.crt (or the system CAs).
+    TLS_VERIFICATION_FAILED = "TLSVerificationFailed"
     FORBIDDEN = "Forbidden"
     ORGANIZATION_NOT_FOUND = "OrganizationNotFound"
     ORGANIZATION_NOT_READY = "OrganizationNotReady"
@@ -64,6 +67,9 @@ class Reason(enum.StrEnum):
     NAME_CONFLICT = "NameConflict"
     SECRET_CONFLICT = "SecretConflict"  # noqa: S105 (a reason, not a password)
     TASK_FAILED = "TaskFailed"
+    # DMS reports the database FATAL, ERROR or *_UPDATE_FAILED, and no failed task of
+    # the operator's explains it.
+    INSTANCE_FAILED = "InstanceFailed"
     # A spec change that DMS cannot make (shrinking a disk, changing the admin password).
     UNSUPPORTED_CHANGE = "UnsupportedChange"
     # An adopted database whose admin password the operator does not know.

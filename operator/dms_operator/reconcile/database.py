@@ -38,6 +38,7 @@ from dms_operator.reconcile.database_types import (
 from dms_operator.reconcile.outcomes import (
     Problem,
     Requeue,
+    name_credentials_secret,
     raise_for_problem,
     raise_for_requeue,
     transient,
@@ -65,6 +66,8 @@ def _synced(intent: DatabaseIntent, plan: DatabasePlan) -> Condition:
             "reconciling is paused by the annotation dms.tanzu.community/paused; "
             "the operator makes no changes",
         )
+    if plan.failed:
+        return Condition(ConditionStatus.FALSE, plan.ready.reason, plan.ready.message)
     if plan.unsupported:
         return Condition(
             ConditionStatus.FALSE, Reason.UNSUPPORTED_CHANGE, "; ".join(plan.unsupported)
@@ -149,7 +152,8 @@ async def reconcile_database(
         await report_problem(context.kube, body, problem, events, DATABASE_PLURAL)
         raise_for_problem(problem, context.settings, retry)
         return
-    except Problem as problem:
+    except Problem as caught:
+        problem = name_credentials_secret(caught, body)
         await report_problem(context.kube, body, problem, events, DATABASE_PLURAL)
         raise_for_problem(problem, context.settings, retry)
         return

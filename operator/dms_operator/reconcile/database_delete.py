@@ -41,6 +41,7 @@ from dms_operator.reconcile.outcomes import (
     Problem,
     Requeue,
     call_dms,
+    name_credentials_secret,
     problem_from_dms_error,
     raise_for_problem,
     raise_for_requeue,
@@ -170,7 +171,8 @@ async def delete_database_resource(
         problem = transient(Reason.RECONCILE_ERROR, str(error))
         await report_problem(context.kube, body, problem, events, DATABASE_PLURAL)
         raise_for_problem(problem, context.settings, retry)
-    except Problem as problem:
+    except Problem as caught:
+        problem = name_credentials_secret(caught, body)
         await report_problem(context.kube, body, problem, events, DATABASE_PLURAL)
         raise_for_problem(problem, context.settings, retry)
     _log.info(

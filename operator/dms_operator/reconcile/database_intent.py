@@ -69,6 +69,7 @@ def database_intent(body: Mapping[str, Any]) -> DatabaseIntent:
         recorded_id=status.get("id") or None,
         recorded_org_id=status.get("organizationId") or None,
         recorded_task=recorded_task(status),
+        recorded_dms_status=status.get("dmsStatus") or None,
         observed_generation=status.get("observedGeneration"),
         ready_reason=ready.get("reason"),
         ready_message=ready.get("message"),

@@ -76,7 +76,9 @@ async def organization_from_spec(
         if organization is None:
             raise transient(
                 Reason.ORGANIZATION_NOT_FOUND,
-                f"DMSOrganization {name!r} not found in namespace {intent.namespace}",
+                f"DMSOrganization {name!r} (spec.organizationRef.name) not found in namespace "
+                f"{intent.namespace}; create a DMSOrganization of that name in this namespace, "
+                "or correct spec.organizationRef.name",
             )
         org_id = (organization.get("status") or {}).get("id")
         if not org_id:

@@ -10,12 +10,17 @@ task per reconcile and comes back when it ends:
    adopt annotation allows it;
 4. an existing database: power on first, because the other operations need it ONLINE.
    Then options, client TLS, sizing and disk, and power off last. The backup and
-   maintenance settings are synchronous and applied in any status but DELETING.
+   maintenance settings are synchronous and applied while the database is ONLINE or
+   POWEREDOFF.
+
+A failed task, or a database that DMS reports failed, starts no task in this reconcile
+(see `database_failures`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from dms_operator.models.common import ADOPT_ANNOTATION, ConditionStatus
 from dms_operator.models.conditions import Reason
@@ -25,6 +30,14 @@ from dms_operator.reconcile.database_diff import (
     differences,
     power_difference,
     unsupported_changes,
+)
+from dms_operator.reconcile.database_failures import (
+    CREATE_DB,
+    FAILED_STATUSES,
+    failed_create_ready,
+    failed_status_ready,
+    failed_update_ready,
+    task_failed_event,
 )
 from dms_operator.reconcile.database_types import (
     Action,
@@ -68,17 +81,15 @@ def plan_database(intent: DatabaseIntent, observed: DatabaseObservation) -> Data
     task = observed.task
     if task is not None and task.is_running:
         return _plan_wait_for_task(intent, observed)
+    plan = _plan_after_tasks(intent, observed)
+    if task is not None and task.failed and not plan.failed:
+        # Ready does not report this failure, so an Event does.
+        return replace(plan, events=(task_failed_event(task), *plan.events))
+    return plan
 
+
+def _plan_after_tasks(intent: DatabaseIntent, observed: DatabaseObservation) -> DatabasePlan:
     events: list[PlannedEvent] = []
-    if task is not None and task.failed:
-        events.append(
-            PlannedEvent(
-                WARNING,
-                Reason.TASK_FAILED,
-                f"DMS task {task.task_type} {task.id} failed: {task.error_message}",
-            )
-        )
-
     database = observed.database
     if database is None:
         return _plan_create(intent, observed, events)
@@ -94,15 +105,7 @@ def plan_database(intent: DatabaseIntent, observed: DatabaseObservation) -> Data
                 )
             )
     plan = _plan_existing(intent, observed, database)
-    return DatabasePlan(
-        ready=plan.ready,
-        actions=plan.actions,
-        database_id=database.id,
-        wait=plan.wait,
-        unsupported=plan.unsupported,
-        events=(*events, *plan.events),
-        pending=plan.pending,
-    )
+    return replace(plan, database_id=database.id, events=(*events, *plan.events))
 
 
 def _plan_wait_for_task(intent: DatabaseIntent, observed: DatabaseObservation) -> DatabasePlan:
@@ -140,18 +143,15 @@ def _plan_create(
                 "creating it again",
             )
         )
-    failed_create = observed.task is not None and observed.task.failed
-    if failed_create:
-        assert observed.task is not None
-        # A failed create leaves no usable database; creating again would repeat it.
+    task = observed.task
+    if task is not None and task.failed and task.task_type == CREATE_DB:
+        # Creating again at once would most likely fail the same way; the next drift
+        # check or spec change tries again.
+        ready = failed_create_ready(intent, task)
         return DatabasePlan(
-            ready=_ready(
-                ConditionStatus.FALSE,
-                Reason.TASK_FAILED,
-                f"DMS failed to create instance {intent.instance_name}: "
-                f"{observed.task.error_message}",
-            ),
-            events=tuple(events),
+            ready=ready,
+            events=(*events, PlannedEvent(WARNING, Reason.TASK_FAILED, ready.message)),
+            failed=True,
         )
     if intent.paused:
         return DatabasePlan(
@@ -240,8 +240,11 @@ def _plan_existing(
         ordered = [*settings]
         if want_on:
             ordered.append(PowerOn())
+    elif status in FAILED_STATUSES:
+        return _plan_failed_status(intent, observed, database, secret_actions, unsupported)
     else:
-        # ERROR, FATAL, WARNING and other statuses: DMS must recover the database first.
+        # WARNING, CRITICAL, LOST_CONNECTIVITY and other statuses: DMS must recover the
+        # database first.
         return DatabasePlan(
             ready=_ready(
                 ConditionStatus.FALSE,
@@ -262,6 +265,21 @@ def _plan_existing(
         pending = tuple(action.describe() for action in (*secret_actions, *ordered))
         ready = _paused_ready(database.instance_name, pending, status, want_on)
         return DatabasePlan(ready=ready, pending=pending, unsupported=tuple(unsupported))
+
+    task = observed.task
+    held_tasks = tuple(action.describe() for action in ordered if action.starts_task)
+    if task is not None and task.failed and task.task_type != CREATE_DB and held_tasks:
+        # Starting a task again at once could fail the same way on every task poll.
+        ready = failed_update_ready(intent, task)
+        return DatabasePlan(
+            ready=ready,
+            actions=(*secret_actions, *settings),
+            database_id=database.id,
+            unsupported=tuple(unsupported),
+            events=(PlannedEvent(WARNING, Reason.TASK_FAILED, ready.message),),
+            pending=(*held_tasks, *held_back),
+            failed=True,
+        )
 
     actions = (*secret_actions, *ordered)
     first_task = next((action for action in ordered if action.starts_task), None)
@@ -310,6 +328,28 @@ def _plan_existing(
         unsupported=tuple(unsupported),
         events=tuple(events),
         pending=tuple(held_back),
+    )
+
+
+def _plan_failed_status(
+    intent: DatabaseIntent,
+    observed: DatabaseObservation,
+    database: Database,
+    secret_actions: tuple[Action, ...],
+    unsupported: Sequence[str],
+) -> DatabasePlan:
+    ready = failed_status_ready(intent, observed.task, database)
+    events: tuple[PlannedEvent, ...] = ()
+    if observed.task is not None and observed.task.failed:
+        # The same text as the Ready transition's Event, so that only one is posted.
+        events = (PlannedEvent(WARNING, ready.reason, ready.message),)
+    return DatabasePlan(
+        ready=ready,
+        actions=secret_actions,
+        database_id=database.id,
+        unsupported=tuple(unsupported),
+        events=events,
+        failed=True,
     )
 
 

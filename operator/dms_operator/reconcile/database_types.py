@@ -48,6 +48,7 @@ class DatabaseIntent:
     recorded_id: str | None = None
     recorded_org_id: str | None = None
     recorded_task: TaskStatus | None = None
+    recorded_dms_status: str | None = None
     observed_generation: int | None = None
     ready_reason: str | None = None
     ready_message: str | None = None
@@ -262,7 +263,8 @@ class DatabasePlan:
     `database_id` is the DMS id to record in status. `wait` is true when DMS is busy
     with the database (a task runs, or its status is transitional), so the reconcile
     must look again soon. `unsupported` lists spec changes DMS cannot make; they make
-    `Synced` False without a retry.
+    `Synced` False without a retry. `failed` means that `ready` reports a failure in DMS
+    (a failed task, a FATAL database) that `Synced` repeats, also without a retry.
     """
 
     ready: Condition
@@ -272,6 +274,7 @@ class DatabasePlan:
     unsupported: tuple[str, ...] = ()
     events: tuple[PlannedEvent, ...] = ()
     pending: tuple[str, ...] = ()
+    failed: bool = False
 
     @property
     def dms_writes(self) -> tuple[Action, ...]:

@@ -65,6 +65,7 @@ from dms_operator.reconcile.organization_plan import (
 from dms_operator.reconcile.outcomes import (
     Problem,
     call_dms,
+    name_credentials_secret,
     permanent,
     problem_from_dms_error,
     raise_for_problem,
@@ -377,7 +378,8 @@ async def reconcile_organization(
         await report_problem(context.kube, body, problem, events, ORGANIZATION_PLURAL)
         raise_for_problem(problem, context.settings, retry)
         return
-    except Problem as problem:
+    except Problem as caught:
+        problem = name_credentials_secret(caught, body)
         post_events(events, outcome.events)
         await report_problem(context.kube, body, problem, events, ORGANIZATION_PLURAL)
         raise_for_problem(problem, context.settings, retry)

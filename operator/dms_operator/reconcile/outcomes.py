@@ -14,15 +14,19 @@ a one-line message and its retry rule:
 
 `problem_from_dms_error` maps the DMS client's errors (drawn in
 `clients/dms/errors.py`) onto problems. Messages never carry secrets: the client's
-messages are scrubbed already, and the other messages are written here.
+messages are scrubbed already, and the other messages are written here. A problem
+whose fix is in the credentials Secret (a rejected login, a TLS certificate that fails
+verification) carries that fix in `secret_fix`. The reconcile entry points append it,
+with the Secret's name, through `name_credentials_secret`.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Awaitable
+import ssl
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import kopf
 
@@ -62,6 +66,8 @@ class Problem(Exception):
 
     `ready` is the status of the `Ready` condition: False for most problems, Unknown
     when DMS could not be read at all, so the database's own state is unknown.
+    `secret_fix` is the fix for a problem in the credentials Secret, with `{secret}`
+    where the Secret's namespace/name goes (see `name_credentials_secret`).
     """
 
     def __init__(
@@ -72,12 +78,14 @@ class Problem(Exception):
         retry: Retry,
         delay: float | None = None,
         ready: ConditionStatus = ConditionStatus.FALSE,
+        secret_fix: str | None = None,
     ) -> None:
         super().__init__(" ".join(message.split()))
         self.reason = reason
         self.retry = retry
         self.delay = delay
         self.ready = ready
+        self.secret_fix = secret_fix
 
     @property
     def message(self) -> str:
@@ -105,7 +113,16 @@ def problem_from_dms_error(error: DMSError, doing: str) -> Problem:
     """
     message = f"{doing} failed: {_stable_text(error)}"
     if isinstance(error, DMSAuthenticationError):
-        return transient(Reason.AUTHENTICATION_FAILED, message)
+        return Problem(
+            Reason.AUTHENTICATION_FAILED,
+            message,
+            retry=Retry.BACKOFF,
+            secret_fix=_LOGIN_FIX,
+        )
+    if isinstance(error, DMSTransportError):
+        certificate_failure = _certificate_failure(error)
+        if certificate_failure is not None:
+            return _tls_problem(doing, *certificate_failure)
     if isinstance(error, DMSForbiddenError):
         return permanent(Reason.FORBIDDEN, message)
     if isinstance(error, DMSNoDefaultOrgError):
@@ -147,10 +164,75 @@ async def call_dms(doing: str, call: Awaitable[ResultT]) -> ResultT:
 
 def _stable_text(error: DMSError) -> str:
     # A login rejection that the client repeats from memory appends the seconds left
-    # until the next attempt; the first part is the same every time.
+    # until the next attempt; the first part is the same every time. The client's
+    # generic hint gives way to `_LOGIN_FIX`, which names the Secret.
     if isinstance(error, DMSAuthenticationError):
-        return str(error).split("; the next login attempt", 1)[0]
+        return str(error).split("; the next login attempt", 1)[0].removesuffix(_CLIENT_LOGIN_HINT)
     return str(error)
+
+
+# The hint the DMS client appends to a rejected login.
+_CLIENT_LOGIN_HINT = "; check the DMS username and password"
+_LOGIN_FIX = "correct username and password in the credentials Secret {secret}"
+# OpenSSL's X509_V_ERR_HOSTNAME_MISMATCH and X509_V_ERR_IP_ADDRESS_MISMATCH: the
+# certificate is trusted but names other hosts.
+_NAME_MISMATCH_CODES = frozenset({62, 64})
+_SKIP_VERIFY_HINT = 'or set insecureSkipTLSVerify: "true" there for a test setup'
+
+
+def _certificate_failure(error: BaseException) -> tuple[str, bool] | None:
+    """Return OpenSSL's reason, and whether the certificate names other hosts, when a
+    TLS certificate verification failure caused `error`; otherwise None."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ssl.SSLCertVerificationError):
+            detail = current.verify_message or "certificate verify failed"
+            return detail, current.verify_code in _NAME_MISMATCH_CODES
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    if "CERTIFICATE_VERIFY_FAILED" in str(error):
+        # Without the ssl error in the chain, OpenSSL's code in the message still shows it.
+        return "certificate verify failed", False
+    return None
+
+
+def _tls_problem(doing: str, detail: str, name_mismatch: bool) -> Problem:
+    """Build the problem for a DMS server certificate that failed TLS verification.
+
+    Retried with backoff: a corrected Secret gives a new DMS session at the next retry.
+    """
+    message = (
+        f"{doing} failed: the TLS certificate of the DMS endpoint failed verification ({detail})"
+    )
+    if name_mismatch:
+        fix = (
+            "make the key endpoint in the credentials Secret {secret} use a host name or IP "
+            f"address that the certificate names, {_SKIP_VERIFY_HINT}"
+        )
+    else:
+        fix = (
+            "put the provider's CA bundle (PEM) under the key ca.crt in the credentials "
+            f"Secret {{secret}}, {_SKIP_VERIFY_HINT}"
+        )
+    return Problem(Reason.TLS_VERIFICATION_FAILED, message, retry=Retry.BACKOFF, secret_fix=fix)
+
+
+def name_credentials_secret(problem: Problem, body: Mapping[str, Any]) -> Problem:
+    """Return `problem` with its `secret_fix` appended, naming the credentials Secret of
+    the resource `body`; a problem without one is returned as it is."""
+    if problem.secret_fix is None:
+        return problem
+    namespace = (body.get("metadata") or {}).get("namespace")
+    name = ((body.get("spec") or {}).get("credentialsSecretRef") or {}).get("name")
+    secret = f"{namespace}/{name}" if name else "named in spec.credentialsSecretRef"
+    return Problem(
+        problem.reason,
+        f"{problem.message}; {problem.secret_fix.format(secret=secret)}",
+        retry=problem.retry,
+        delay=problem.delay,
+        ready=problem.ready,
+    )
 
 
 def backoff_delay(settings: OperatorSettings, retry: int) -> float:

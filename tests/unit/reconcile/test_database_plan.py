@@ -90,6 +90,7 @@ def test_failed_create_is_not_repeated() -> None:
     result = plan_database(intent(create_requested=True), missing(task=failed))
 
     assert result.actions == ()
+    assert result.failed is True
     assert result.ready.reason == "TaskFailed"
     assert "no capacity" in result.ready.message
     assert [event.reason for event in result.events] == ["TaskFailed"]
@@ -124,13 +125,14 @@ def test_busy_status_waits(status: str) -> None:
     assert result.wait is True
 
 
-def test_error_status_reports_without_waiting() -> None:
-    result = plan_database(settled({"cpu": 8}), observed(database=database(status="FATAL")))
+def test_warning_status_reports_without_waiting() -> None:
+    result = plan_database(settled({"cpu": 8}), observed(database=database(status="WARNING")))
 
     assert result.actions == ()
     assert result.wait is False
+    assert result.failed is False
     assert result.ready.reason == "NotOnline"
-    assert "FATAL" in result.ready.message
+    assert "WARNING" in result.ready.message
 
 
 # Adoption

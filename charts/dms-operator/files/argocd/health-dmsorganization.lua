@@ -11,6 +11,7 @@ local degraded_reasons = {
   InvalidSpec = true,
   CredentialsInvalid = true,
   AuthenticationFailed = true,
+  TLSVerificationFailed = true,
   Forbidden = true,
   NameConflict = true,
   SecretConflict = true,
