@@ -285,7 +285,7 @@ def test_idle_drift_check_writes_nothing(
     tenant = new_tenant()
     secret = login_secret(cluster, tenant)
     name = unique("idle")
-    # A two-second drift interval, so that the window below sees several checks.
+    # A two-second drift interval, so that the window below covers several checks.
     cluster.create(
         DATABASES,
         "DMSDatabase",

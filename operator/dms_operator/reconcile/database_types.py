@@ -65,7 +65,7 @@ class DatabaseIntent:
 
 
 class PasswordOrigin(enum.Enum):
-    """Where the admin password of the observation comes from."""
+    """Source of the admin password in an observation."""
 
     # spec.adminPasswordSecretRef.
     USER = "user"
@@ -79,11 +79,11 @@ class PasswordOrigin(enum.Enum):
 
 @dataclass(frozen=True)
 class DatabaseObservation:
-    """What the observe step read from DMS and Kubernetes."""
+    """State that the observe step read from DMS and Kubernetes."""
 
     org_id: str
     database: Database | None = None
-    # The id in status.id when DMS answers 404 for it: deleted out of band.
+    # The id in status.id when DMS returns 404 for it, so the database was deleted out of band.
     missing_id: str | None = None
     # The task recorded in status.task, as DMS reports it now; None when none is recorded
     # or DMS does not know it.
@@ -132,8 +132,8 @@ class WriteConnectionSecret(Action):
 
 @dataclass(frozen=True)
 class MarkCreateRequested(Action):
-    """Annotate the resource before the create request, so that a restart knows the
-    DMS database of this name is its own."""
+    """Annotate the resource before the create request, so that after a restart the
+    operator treats the DMS database of this name as its own."""
 
     def describe(self) -> str:
         return "record that the create request is about to be sent"
