@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from dms_operator.clients.dms.errors import DMSTransportError
+from dms_operator.clients.dms.errors import DMSTLSVerificationError, DMSTransportError
 from dms_operator.clients.dms.http import TLSConfig, build_verify
 from dms_operator.clients.dms.pool import DMSClientPool
 from dms_operator.settings import OperatorSettings
@@ -193,3 +193,18 @@ async def test_https_without_ca_is_rejected(https_endpoint: str) -> None:
 
 async def test_https_insecure_skips_verification(https_endpoint: str) -> None:
     assert await _login(https_endpoint, insecure_skip_tls_verify=True) == 0
+
+
+async def test_untrusted_certificate_not_retried(https_endpoint: str) -> None:
+    settings = OperatorSettings(dms_path_prefix="/provider", dms_retry_attempts=3)
+    sleep = RecordingSleep()
+    pool = DMSClientPool(settings, sleep=sleep)
+    try:
+        session = pool.session_for(credentials(endpoint=https_endpoint))
+        with pytest.raises(DMSTLSVerificationError) as raised:
+            await session.session_info()
+    finally:
+        await pool.aclose()
+
+    assert raised.value.retryable is False
+    assert sleep.delays == []

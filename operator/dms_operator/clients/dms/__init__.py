@@ -25,6 +25,7 @@ from dms_operator.clients.dms.errors import (
     DMSRateLimitedError,
     DMSServerError,
     DMSTimeoutError,
+    DMSTLSVerificationError,
     DMSTransportError,
     DMSUnexpectedResponseError,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "DMSRateLimitedError",
     "DMSServerError",
     "DMSSession",
+    "DMSTLSVerificationError",
     "DMSTimeoutError",
     "DMSTransportError",
     "DMSUnexpectedResponseError",

@@ -5,6 +5,7 @@ The DMS message is copied into the exception after every password and token sent
 the request has been replaced by `***`, because a validation message may echo a value.
 """
 
+import ssl
 from collections.abc import Iterable
 
 import httpx
@@ -20,6 +21,7 @@ from dms_operator.clients.dms.errors import (
     DMSRateLimitedError,
     DMSServerError,
     DMSTimeoutError,
+    DMSTLSVerificationError,
     DMSTransportError,
     DMSUnexpectedResponseError,
     parse_retry_after,
@@ -100,6 +102,18 @@ def error_from_response(
     )
 
 
+def _caused_by_certificate(exc: BaseException) -> bool:
+    """Tell whether an ssl certificate verification error is in the exception's chain."""
+    current: BaseException | None = exc
+    for _ in range(10):  # a bound in case of a cycle in the chain
+        if current is None:
+            return False
+        if isinstance(current, ssl.SSLCertVerificationError):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def error_from_exception(
     exc: httpx.RequestError, *, method: str, path: str, creates: bool = False
 ) -> DMSTransportError:
@@ -108,6 +122,9 @@ def error_from_exception(
     if isinstance(exc, httpx.TimeoutException):
         cls: type[DMSTransportError] = DMSTimeoutError
         failure = "timed out"
+    elif _caused_by_certificate(exc):
+        cls = DMSTLSVerificationError
+        failure = "failed: the server's TLS certificate did not verify"
     else:
         cls = DMSTransportError
         failure = "failed before a response arrived"

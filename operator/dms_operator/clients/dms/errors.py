@@ -15,9 +15,11 @@ to the httpx error or carrying the HTTP status that caused it::
     │                               a list longer than the page bound
     ├── DMSNoDefaultOrgError        the login belongs to zero or several organizations
     └── DMSTransportError           no HTTP response: connection refused, reset, TLS failure
-        └── DMSTimeoutError         connect, read, write or pool timeout
+        ├── DMSTimeoutError         connect, read, write or pool timeout
+        └── DMSTLSVerificationError the server's certificate does not verify
 
-`retryable` is true for rate limiting, 5xx, transport errors and timeouts. For a request
+`retryable` is true for rate limiting, 5xx, transport errors and timeouts, but not for
+a certificate that does not verify, which only a changed CA or endpoint fixes. For a request
 that creates something (a POST), `outcome_unknown` is true when DMS may have acted
 before the failure: the caller must look the object up by name before sending the
 request again, or it may create a duplicate.
@@ -133,6 +135,12 @@ class DMSTransportError(DMSError):
 
 class DMSTimeoutError(DMSTransportError):
     """A connect, read, write or connection-pool timeout."""
+
+
+class DMSTLSVerificationError(DMSTransportError):
+    """The server's TLS certificate does not verify against the trusted CAs."""
+
+    default_retryable = False
 
 
 def one_line(text: str) -> str:
