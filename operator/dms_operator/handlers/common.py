@@ -9,16 +9,20 @@ the same object at the same time.
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Final
 
 import kopf
 
+from dms_operator.models.common import RECONCILE_INTERVAL_ANNOTATION, reconcile_interval
 from dms_operator.reconcile.context import EventSink, OperatorContext
 
 CONTEXT_KEY: Final = "context"
 _LOCK_KEY: Final = "reconcile_lock"
 _LAST_RECONCILE_KEY: Final = "last_reconcile"
+_INVALID_INTERVAL_KEY: Final = "reported_invalid_interval"
 
 
 def operator_context(memo: kopf.Memo) -> OperatorContext:
@@ -58,3 +62,24 @@ def event_sink(body: kopf.Body) -> EventSink:
         kopf.event(body, type=type_, reason=reason, message=message)
 
     return post
+
+
+def report_invalid_interval(
+    annotations: Mapping[str, str],
+    memo: kopf.Memo,
+    logger: logging.Logger | logging.LoggerAdapter[logging.Logger],
+) -> None:
+    """Warn once per value about an invalid reconcile-interval annotation.
+
+    The drift timer then uses the default interval. kopf posts the WARNING line as an
+    Event on the object, so the user sees which annotation to fix.
+    """
+    try:
+        reconcile_interval(annotations)
+    except ValueError as error:
+        value = annotations.get(RECONCILE_INTERVAL_ANNOTATION)
+        if memo.get(_INVALID_INTERVAL_KEY) != value:
+            memo[_INVALID_INTERVAL_KEY] = value
+            logger.warning("%s; the default drift interval applies until it is fixed", error)
+        return
+    memo.pop(_INVALID_INTERVAL_KEY, None)

@@ -17,6 +17,7 @@ from dms_operator.handlers.common import (
     mark_reconcile,
     object_lock,
     operator_context,
+    report_invalid_interval,
 )
 from dms_operator.metrics import METRICS
 from dms_operator.models.common import API_GROUP, API_VERSION, DATABASE_KIND, DATABASE_PLURAL
@@ -38,7 +39,9 @@ async def reconcile(body: kopf.Body, memo: kopf.Memo, retry: int, **_: Any) -> N
             await reconcile_database(context, body, retry=retry, events=event_sink(body))
 
 
-async def check_drift(*, body: kopf.Body, memo: kopf.Memo, retry: int = 0, **_: Any) -> None:
+async def check_drift(
+    *, body: kopf.Body, memo: kopf.Memo, logger: kopf.Logger, retry: int = 0, **_: Any
+) -> None:
     """Reconcile when the resource's drift interval has passed; otherwise do nothing.
 
     A retry (after a TemporaryError of this timer) always runs.
@@ -46,6 +49,7 @@ async def check_drift(*, body: kopf.Body, memo: kopf.Memo, retry: int = 0, **_: 
     if body.metadata.get("deletionTimestamp"):
         return
     context = operator_context(memo)
+    report_invalid_interval(body.metadata.annotations, memo, logger)
     due = retry > 0 or drift_check_due(
         uid=str(body.metadata.uid),
         annotations=body.metadata.annotations,

@@ -15,6 +15,7 @@ from dms_operator.handlers.common import (
     mark_reconcile,
     object_lock,
     operator_context,
+    report_invalid_interval,
 )
 from dms_operator.metrics import METRICS
 from dms_operator.models.common import (
@@ -43,11 +44,14 @@ async def reconcile(body: kopf.Body, memo: kopf.Memo, retry: int, **_: Any) -> N
             await reconcile_organization(context, body, retry=retry, events=event_sink(body))
 
 
-async def check_drift(*, body: kopf.Body, memo: kopf.Memo, retry: int = 0, **_: Any) -> None:
+async def check_drift(
+    *, body: kopf.Body, memo: kopf.Memo, logger: kopf.Logger, retry: int = 0, **_: Any
+) -> None:
     """Reconcile when the resource's drift interval has passed; otherwise do nothing."""
     if body.metadata.get("deletionTimestamp"):
         return
     context = operator_context(memo)
+    report_invalid_interval(body.metadata.annotations, memo, logger)
     due = retry > 0 or drift_check_due(
         uid=str(body.metadata.uid),
         annotations=body.metadata.annotations,
