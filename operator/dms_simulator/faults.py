@@ -2,7 +2,7 @@
 middleware that applies them before the request reaches the API.
 
 Kinds: `status` returns an error status (optionally with `Retry-After`);
-`delay` waits, then serves the request; `hang` never answers (until the client
+`delay` waits, then serves the request; `hang` sends no response (until the client
 disconnects or `hangSeconds` pass); `drop` starts a response that announces a
 longer body than it sends and then aborts, so the client sees a broken
 connection. Any kind can wait `delaySeconds` first. A fault with `times` is

@@ -89,7 +89,7 @@ def creation_sizing(
 def scaled_sizing(
     store: Store, org: Org, template: Template, database: Database, body: ScaleRequest
 ) -> Sizing:
-    """Return the sizing a scale-db-config request asks for."""
+    """Return the sizing that a scale-db-config request sets."""
     if body.instanceTypeId is not None:
         if body.cpu is not None or body.memory is not None:
             raise validation_failed("instanceTypeId", "cannot be combined with cpu or memory")
@@ -110,7 +110,7 @@ def scaled_sizing(
 def checked_options(
     template: Template, options: list[DbOptionRequest], field: str
 ) -> list[DbOption]:
-    """Require each option to be one the template knows, with a value of its type."""
+    """Require each option to be one the template lists, with a value of its type."""
     known = {option.key: option for option in template.dbOptions}
     seen: set[str] = set()
     checked: list[DbOption] = []

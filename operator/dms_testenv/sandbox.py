@@ -42,7 +42,7 @@ _REPOSITORY = Path(__file__).resolve().parents[2]
 
 
 class SandboxError(RuntimeError):
-    """A sandbox step failed; the message says which and where its log is."""
+    """A sandbox step failed; the message names the step and its log file."""
 
 
 def _say(message: str) -> None:
@@ -143,7 +143,7 @@ class Sandbox:
         self._print_usage()
 
     def _write_env(self, binaries: Binaries) -> None:
-        # The virtualenv's bin holds dms-simulator and dms-testenv.
+        # The virtualenv's bin contains dms-simulator and dms-testenv.
         directories = [*binaries.bin_dirs, Path(sys.executable).parent]
         path = os.pathsep.join(str(d) for d in directories)
         (self.root / "env").write_text(

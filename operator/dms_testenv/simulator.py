@@ -1,5 +1,5 @@
 """Start and stop the DMS simulator (`python -m dms_simulator`) as a subprocess
-on a free 127.0.0.1 port, and return its base URL once it answers; and
+on a free 127.0.0.1 port, and return its base URL once it accepts connections; and
 `SimulatorClient`, a small synchronous client for tests and the sandbox that
 logs in, creates orgs, users and databases, and waits for tasks.
 

@@ -1,7 +1,7 @@
 """The operator's DMS client against the running simulator, over real HTTP and TLS.
 
-Unit tests hold the client to a fake transport; these hold it to the server
-that stands in for DMS: every error class, token expiry in the middle of an
+Unit tests check the client against a fake transport. These check it against the
+simulator that replaces DMS here: every error class, token expiry in the middle of an
 operation, a custom CA, and a database that really accepts connections.
 """
 

@@ -31,8 +31,8 @@ PAUSED_ANNOTATION = f"{API_GROUP}/paused"
 RECONCILE_INTERVAL_ANNOTATION = f"{API_GROUP}/reconcile-interval"
 # `"true"` lets the operator take over a DMS object of the same name that it did not create.
 ADOPT_ANNOTATION = f"{API_GROUP}/adopt"
-# Written by the operator just before it asks DMS to create the object, so that after a
-# restart an object of that name found in DMS is known to be its own.
+# Written by the operator just before its create request to DMS, so that after a restart
+# an object of that name found in DMS is treated as its own.
 CREATE_REQUESTED_ANNOTATION = f"{API_GROUP}/create-requested-at"
 # The annotations a user sets; a change to one of them starts a reconcile.
 USER_ANNOTATIONS = (PAUSED_ANNOTATION, RECONCILE_INTERVAL_ANNOTATION, ADOPT_ANNOTATION)

@@ -44,7 +44,7 @@ _log = logging.getLogger(__name__)
 
 @dataclass
 class ApplyResult:
-    """What the apply step did."""
+    """Outcome of the apply step."""
 
     started_task: TaskStatus | None = None
     secret_written: bool = False

@@ -180,7 +180,7 @@ def _parse_error_body(
 
 
 def _redact(text: str, secrets: Iterable[str]) -> str:
-    # Longest first, so that a secret containing another one is replaced whole.
+    # Sorted by decreasing length, so that a secret containing another one is replaced whole.
     for secret in sorted((s for s in secrets if s), key=len, reverse=True):
         text = text.replace(secret, _REDACTED)
     return text
